@@ -39,7 +39,9 @@ enum mailtoken_scope {
 };
 
 struct mailtoken_request {
-  const char *user;      /* login name as the host normalised it; NUL-terminated */
+  const char *user;      /* login name as the host normalised it; NUL-terminated. NULL or ""
+                            for a bearer login where the token alone names its owner
+                            (service "jmap"): any owner matches, reported in outcome.user */
   const char *token;     /* password / bearer text; not necessarily NUL-terminated */
   size_t token_len;
   const char *service;   /* "imap", "pop3", "submission", "sieve", "jmap", ... */
@@ -51,6 +53,7 @@ struct mailtoken_outcome {
   int read_only;          /* on ALLOW: 1 for a read-only token */
   unsigned scopes;        /* on ALLOW: mailtoken_scope bits */
   char token_id[64];      /* public selector, "" when the text did not parse */
+  char user[256];         /* on ALLOW: the token's owner (the user to act as) */
   char client_reason[256];/* on REFUSED: text for the client */
   char log_reason[256];   /* always: text for the host log, no secrets */
   /* private to the core */

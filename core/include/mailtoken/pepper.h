@@ -42,9 +42,12 @@ class Pepper {
   bool verify(const SecretBytes& secret, std::string_view stored_hash_hex) const;
 
  private:
-  explicit Pepper(std::shared_ptr<const SecretBytes> key, std::string key_id)
+  // The key bytes (wiped on destruction) and a keyed HMAC state built once, so each hash
+  // copies that state instead of re-deriving it from the key (defined in pepper.cpp).
+  struct KeyState;
+  explicit Pepper(std::shared_ptr<const KeyState> key, std::string key_id)
       : key_(std::move(key)), key_id_(std::move(key_id)) {}
-  std::shared_ptr<const SecretBytes> key_;
+  std::shared_ptr<const KeyState> key_;
   std::string key_id_;
 };
 

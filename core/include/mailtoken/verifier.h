@@ -29,7 +29,8 @@ namespace mailtoken {
 enum class VerifyStatus { kAllow, kMismatch, kRefused, kTempFail };
 
 struct VerifyRequest {
-  std::string_view user;       // login name as the host normalised it
+  std::string_view user;       // login name as the host normalised it; empty for a bearer
+                               // login (jmap) where the token names its owner (outcome.user)
   std::string_view token;      // the password / bearer text (secret: never logged)
   std::string_view service;    // host service name: imap, pop3, submission, sieve, jmap, ...
   std::string_view remote_ip;  // for last-used; may be empty
