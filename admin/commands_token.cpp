@@ -89,6 +89,9 @@ CommandStatus run_create(const Invocation& inv) {
   row.name = name;
   row.grant = grant;
   row.hash = ctx.peppers->current().hash(token->secret);
+  // The store reads an empty hash as "revoked"; never write one for a live token.
+  if (row.hash.empty())
+    return from_error(make_error(ErrorCode::kInternal, "could not compute the token hash"));
   row.key_id = ctx.peppers->current().key_id();
   row.created_at = now;
   row.created_by = *actor;

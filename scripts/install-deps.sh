@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev rapidjson-dev
   dovecot-dev dovecot-core dovecot-imapd dovecot-pop3d dovecot-submissiond dovecot-managesieved
   mariadb-server mariadb-client sqlite3
+  apache2 apache2-dev cyrus-common cyrus-caldav sasl2-bin
   python3
 )
 

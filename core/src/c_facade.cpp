@@ -125,6 +125,7 @@ mailtoken_result mailtoken_verify(mailtoken_verifier* verifier, const mailtoken_
     outcome->result = to_c(result.status);
     copy_out(result.token_id, outcome->token_id);
     copy_out(result.client_reason, outcome->client_reason);
+    outcome->expired = result.expired ? 1 : 0;
     copy_out(result.log_reason, outcome->log_reason);
     if (result.status == mailtoken::VerifyStatus::kAllow) {
       copy_out(result.user, outcome->user);

@@ -134,7 +134,9 @@ VerifyOutcome Verifier::verify(const VerifyRequest& request, UnixTime now) {
 
     // The client has proven the token: from here on, reasons may be shown to it.
     if (record.expires_at && *record.expires_at <= now) {
-      return refused(std::move(token_id), "this API token has expired");
+      VerifyOutcome outcome = refused(std::move(token_id), "this API token has expired");
+      outcome.expired = true;
+      return outcome;
     }
     if (!record.plan_allows_tokens) {
       return refused(std::move(token_id), "API tokens are not available on this account's plan");

@@ -56,6 +56,7 @@ struct mailtoken_outcome {
   char user[256];         /* on ALLOW: the token's owner (the user to act as) */
   char client_reason[256];/* on REFUSED: text for the client */
   char log_reason[256];   /* always: text for the host log, no secrets */
+  int expired;            /* on REFUSED: 1 when the token is past its expiry */
   /* private to the core */
   long long row_id_;
   int wants_record_use_;

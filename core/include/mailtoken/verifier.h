@@ -43,6 +43,9 @@ struct VerifyOutcome {
   Grant grant;                // on allow
   std::string client_reason;  // on refuse: shown to the client
   std::string log_reason;     // always: for the host's log (no secrets)
+  // On refuse: the token is past its expiry (HTTP answers 401 invalid_token for it, RFC 6750,
+  // rather than 403 as for plan or scope refusals).
+  bool expired = false;
   // On allow: whether record_use() should write (last write older than last_used_interval).
   bool wants_record_use = false;
   std::int64_t row_id = 0;
