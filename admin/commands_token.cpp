@@ -109,6 +109,15 @@ CommandStatus run_create(const Invocation& inv) {
     *inv.out << '\n';
   }
   inv.out->flush();
+  if (!*inv.out) {
+    // Nobody has the token (stdout closed, disk full): do not leave a live token behind.
+    auto revoked = ctx.store->revoke_token(created->selector, *actor, now_utc());
+    const std::string outcome = revoked ? "it has been revoked"
+                                        : "revoking it failed too: revoke " + created->selector +
+                                              " by hand";
+    return from_error(make_error(ErrorCode::kInternal,
+                                 "could not write the new token to standard output; " + outcome));
+  }
   if (!cl.flag("json")) *inv.err << created_token_notice(*created);
   return success();
 }

@@ -128,6 +128,13 @@ mailtoken_result mailtoken_verify(mailtoken_verifier* verifier, const mailtoken_
     outcome->expired = result.expired ? 1 : 0;
     copy_out(result.log_reason, outcome->log_reason);
     if (result.status == mailtoken::VerifyStatus::kAllow) {
+      // The owner is who the host acts as (JMAP: the JWT subject): never a truncated name.
+      if (result.user.size() >= sizeof outcome->user) {
+        std::string token_id(outcome->token_id);
+        reset_outcome(outcome);
+        copy_out(token_id, outcome->token_id);
+        return fail(outcome, MAILTOKEN_TEMPFAIL, "token owner name too long for the host");
+      }
       copy_out(result.user, outcome->user);
       outcome->read_only = result.grant.access == mailtoken::Access::kReadOnly ? 1 : 0;
       outcome->scopes = result.grant.scopes.bits();

@@ -102,12 +102,12 @@ VerifyOutcome Verifier::verify(const VerifyRequest& request, UnixTime now) {
       user = std::move(*normalized);
     }
 
+    // A service that never accepts tokens (smtp, lmtp, doveadm, ...) gets a plain mismatch,
+    // not a refusal: a refusal is an OK-with-nologin in Dovecot, which only Dovecot's own
+    // login services honour (Postfix SASL would take it as a successful login).
     if (!protocol) {
-      VerifyOutcome out =
-          refused(std::move(token_id), "API tokens cannot be used for this service");
-      out.log_reason =
-          "API tokens cannot be used for service '" + printable_service(request.service) + "'";
-      return out;
+      return mismatch(std::move(token_id), "API tokens cannot be used for service '" +
+                                               printable_service(request.service) + "'");
     }
 
     if (read_store_ == nullptr)

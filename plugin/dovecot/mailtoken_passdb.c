@@ -14,6 +14,11 @@
  *   ALLOW     OK, with userdb_mailtoken_access / _token_id / _scopes for the session
  *   MISMATCH  PASSWORD_MISMATCH (client: NO [AUTHENTICATIONFAILED])
  *   REFUSED   OK with nologin + reason, the only way the client sees why (HOSTS.md)
+ *
+ * Only Dovecot's own login services (imap, pop3, submission, sieve) are answered from a
+ * token at all: they honour nologin. Any other auth client (Postfix or Exim SASL as
+ * service=smtp, lmtp, doveadm, ...) gets PASSWORD_MISMATCH before the token is even looked
+ * at, because such a client would take "OK + nologin" for a successful login.
  *   TEMPFAIL  INTERNAL_FAILURE (client: NO [UNAVAILABLE]); never an accept
  *
  * No lookup_credentials: a token cannot be turned back into credentials, so mechanisms that
@@ -26,6 +31,7 @@
 #include "array.h"
 #include "ioloop.h"
 #include "passdb.h"
+#include "str-sanitize.h"
 
 #include "mailtoken/mailtoken.h"
 #include "mailtoken_fields.h"
@@ -114,6 +120,21 @@ static void mailtoken_passdb_deinit(struct passdb_module *_module)
 		mailtoken_verifier_close(module->verifier);
 		module->verifier = NULL;
 	}
+}
+
+/* The services whose login processes honour nologin; see the comment at the top. */
+static bool mailtoken_service_takes_tokens(const char *service)
+{
+	static const char *const services[] = { "imap", "pop3", "submission", "sieve", NULL };
+	unsigned int i;
+
+	if (service == NULL)
+		return FALSE;
+	for (i = 0; services[i] != NULL; i++) {
+		if (strcmp(service, services[i]) == 0)
+			return TRUE;
+	}
+	return FALSE;
 }
 
 static const char *mailtoken_remote_ip(const struct auth_request *request)
@@ -210,6 +231,15 @@ mailtoken_verify_plain(struct auth_request *request, const char *password,
 		auth_request_log_error(request, AUTH_SUBSYS_DB,
 				       "mailtoken verifier not open in this process");
 		callback(PASSDB_RESULT_INTERNAL_FAILURE, request);
+		return;
+	}
+
+	if (!mailtoken_service_takes_tokens(request->fields.service)) {
+		auth_request_log_info(request, AUTH_SUBSYS_DB,
+				      "Password mismatch (API tokens are not accepted for service %s)",
+				      request->fields.service == NULL ? "(none)" :
+				      str_sanitize(request->fields.service, 32));
+		callback(PASSDB_RESULT_PASSWORD_MISMATCH, request);
 		return;
 	}
 

@@ -352,6 +352,19 @@ class BackendSuite:
         self.create(user, "three")  # revoked tokens do not count
         self.assertEqual(len(self.list_json(user)), 2)
 
+    def test_token_that_cannot_be_printed_is_not_left_active(self):
+        # Regression: `create >/dev/full` exited 0 with an active token nobody had.
+        user = self.unique_user("lost")
+        with open("/dev/full", "w") as full:
+            result = subprocess.run([TOOL, "--config", self.config, "create", user, "--name", "x"],
+                                    stdin=subprocess.DEVNULL, stdout=full, stderr=subprocess.PIPE,
+                                    text=True, timeout=30)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertRegex(result.stderr.splitlines()[0], ERROR_LINE_RE)
+        self.assertIn("standard output", result.stderr)
+        self.assertEqual(self.list_json(user), [])
+        self.assertEqual([t["status"] for t in self.list_json(user, "--all")], ["revoked"])
+
     # --- hostile text ----------------------------------------------------------------
 
     def test_sql_looking_names_are_stored_verbatim(self):

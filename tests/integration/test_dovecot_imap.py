@@ -5,7 +5,10 @@ sessions (every write of a read-only session answers NO), each refusal reason, r
 on the next login, plan denial, expiry, last-used bookkeeping and hostile input.
 """
 
+import base64
+import os
 import time
+import zlib
 import unittest
 
 from dovecot_harness import DovecotTestCase, IMAPClient, RawIMAP, next_client_ip
@@ -206,11 +209,18 @@ class ImapTokenTests(DovecotTestCase):
         self.assertRefusedWith(self.imap_login("alice", token["token"]), "expired")
 
     def test_other_services_never_accept_a_token(self):
-        # doveadm asks the auth server directly, as any service name.
-        result = self.dovecot.doveadm("auth", "test", "-x", "service=lmtp", "alice", self.rw["token"])
-        output = result.stdout + result.stderr
-        self.assertNotIn("mailtoken_access", output)
-        self.assertTrue(result.returncode != 0 or "nologin" in output, output)
+        # doveadm asks the auth server directly, as any service name: the way Postfix or Exim
+        # use Dovecot SASL (service=smtp). Regression: a refusal used to be OK+nologin, which
+        # such clients take as a successful login, even for a forged token.
+        forged = forge_token_shape()
+        for service in ("smtp", "lmtp", "doveadm", "jmap"):
+            for token in (self.rw["token"], forged):
+                result = self.dovecot.doveadm("auth", "test", "-x", "service=" + service,
+                                              "alice", token)
+                output = result.stdout + result.stderr
+                self.assertNotEqual(result.returncode, 0, (service, output))
+                self.assertNotIn("auth succeeded", output)
+                self.assertNotIn("mailtoken_access", output)
 
     def test_unknown_access_value_refuses_the_session(self):
         # The mail plugin trusts only the two values the passdb writes; anything else (a
@@ -299,3 +309,16 @@ class ImapTokenTests(DovecotTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def forge_token_shape(prefix="mt1"):
+    """A token with the right shape and checksum but no database row: what an attacker can
+    make without knowing anything but the public prefix."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+
+    def b32(data):
+        return base64.b32encode(data).decode().rstrip("=").lower()
+
+    body = "%s_%s_%s" % (prefix, b32(os.urandom(10)), b32(os.urandom(32)))
+    crc = zlib.crc32(body.encode())
+    return body + "".join(alphabet[(crc >> shift) & 31] for shift in range(30, -5, -5))

@@ -158,8 +158,8 @@ TEST_F(CFacadeTest, MismatchesAndRefusals) {
   EXPECT_EQ(outcome_.read_only, 0);  // nothing of the grant leaks out of a refusal
   EXPECT_EQ(outcome_.scopes, 0u);
 
-  EXPECT_EQ(verify(token, "alice", "lmtp"), MAILTOKEN_REFUSED);
-  EXPECT_STREQ(outcome_.client_reason, "API tokens cannot be used for this service");
+  EXPECT_EQ(verify(token, "alice", "lmtp"), MAILTOKEN_MISMATCH);
+  EXPECT_STREQ(outcome_.client_reason, "");
 
   const std::string expired = create("alice", Access::kReadWrite, {Scope::kMail}, now_utc() - 1);
   EXPECT_EQ(verify(expired), MAILTOKEN_REFUSED);
@@ -179,6 +179,17 @@ TEST_F(CFacadeTest, BearerLoginWithoutUserReportsTheOwner) {
   ASSERT_EQ(verify(token, nullptr, "jmap"), MAILTOKEN_ALLOW) << outcome_.log_reason;
   EXPECT_STREQ(outcome_.user, "carol@example.org");
   EXPECT_EQ(verify(token, nullptr, "imap"), MAILTOKEN_MISMATCH);
+}
+
+// Regression: an owner longer than outcome.user was cut short, so a JMAP gateway would have
+// acted as (signed a JWT for) a different, shorter user name. Only a row written behind the
+// admin tool's back can hold such a name; the facade must fail closed on it.
+TEST_F(CFacadeTest, OwnerTooLongForTheHostIsATemporaryFailure) {
+  const std::string long_user = std::string(300, 'a') + "@example.org";
+  const std::string token = create(long_user, Access::kReadWrite, {Scope::kMail});
+  EXPECT_EQ(verify(token, nullptr, "jmap"), MAILTOKEN_TEMPFAIL);
+  EXPECT_STREQ(outcome_.user, "");
+  EXPECT_STREQ(outcome_.log_reason, "token owner name too long for the host");
 }
 
 TEST_F(CFacadeTest, OversizedTokensAreRefusedWithoutBeingRead) {

@@ -210,11 +210,13 @@ TEST_F(VerifierTest, AnInvalidUserNameIsAMismatch) {
   }
 }
 
-TEST_F(VerifierTest, OtherServicesAreRefused) {
+// Regression: a refusal for an unknown service became OK+nologin in Dovecot, which Postfix
+// SASL (service=smtp) takes as a successful login, even for a forged token never looked up.
+TEST_F(VerifierTest, OtherServicesAreAPlainMismatch) {
   for (std::string_view service : {"lmtp", "doveadm", "smtp", ""}) {
     const VerifyOutcome out = verify(token_, "alice", service);
-    EXPECT_EQ(out.status, VerifyStatus::kRefused);
-    EXPECT_EQ(out.client_reason, "API tokens cannot be used for this service");
+    EXPECT_EQ(out.status, VerifyStatus::kMismatch);
+    EXPECT_EQ(out.client_reason, "");
     EXPECT_NE(out.log_reason.find("'" + std::string(service) + "'"), std::string::npos);
   }
   EXPECT_TRUE(read_->looked_up.empty());
