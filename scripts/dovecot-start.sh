@@ -13,6 +13,11 @@
 #   MAILTOKEN_BUILD_DIR   build tree holding plugin/dovecot/*.so (default: build/dev)
 #   DOVECOT_AUTH_DEBUG    yes|no (default no): auth_debug and auth_verbose
 #   DOVECOT_AUTH_WORKERS  auth-worker process limit (default 4)
+#   DOVECOT_EXTRA_MAIL_PLUGINS  Dovecot's own mail plugins to load too (e.g. "acl quota");
+#                         with acl, ACLs live in per-mailbox files (acl = vfile); with quota,
+#                         a 10M per-user quota from the count backend
+#   DOVECOT_EXTRA_IMAP_PLUGINS  Dovecot's own IMAP plugins to load too (e.g. "imap_acl
+#                         imap_quota")
 set -euo pipefail
 usage="usage: dovecot-start.sh RUN_DIR MAILTOKEN_CONFIG BASE_PORT"
 run_dir=${1:?$usage}
@@ -22,6 +27,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${MAILTOKEN_BUILD_DIR:-$repo/build/dev}
 auth_debug=${DOVECOT_AUTH_DEBUG:-no}
 auth_workers=${DOVECOT_AUTH_WORKERS:-4}
+extra_mail_plugins=${DOVECOT_EXTRA_MAIL_PLUGINS:-}
+extra_imap_plugins=${DOVECOT_EXTRA_IMAP_PLUGINS:-}
+system_module_dir=/usr/lib/dovecot/modules
 auth_module_dir=/usr/lib/dovecot/modules/auth
 mail_uid=20000
 
@@ -56,6 +64,19 @@ fi
 mkdir -p "$run_dir/modules" "$run_dir/run" "$run_dir/state" "$run_dir/mail"
 install -m 0644 "$modules/lib20_mailtoken_plugin.so" "$modules/lib95_imap_mailtoken_plugin.so" \
   "$run_dir/modules/"
+# Dovecot's own plugins asked for: mail_plugin_dir is a single directory, so link them in.
+for plugin in $extra_mail_plugins $extra_imap_plugins; do
+  case $plugin in
+    *[!a-z0-9_]*) echo "dovecot-start: bad plugin name '$plugin'" >&2; exit 1 ;;
+  esac
+  found=0
+  for so in "$system_module_dir"/lib[0-9][0-9]_"$plugin"_plugin.so; do
+    [ -f "$so" ] || continue
+    ln -sf "$so" "$run_dir/modules/$(basename "$so")"
+    found=1
+  done
+  [ "$found" = 1 ] || { echo "dovecot-start: Dovecot plugin $plugin not found in $system_module_dir" >&2; exit 1; }
+done
 chmod 0755 "$run_dir" "$run_dir/modules"
 chown "$mail_uid:$mail_uid" "$run_dir/mail"
 chmod 0700 "$run_dir/mail"
@@ -102,10 +123,10 @@ mail_gid = $mail_uid
 first_valid_uid = $mail_uid
 mail_location = maildir:$run_dir/mail/%n/Maildir
 mail_plugin_dir = $run_dir/modules
-mail_plugins = \$mail_plugins mailtoken
+mail_plugins = \$mail_plugins mailtoken $extra_mail_plugins
 mail_max_userip_connections = 50
 protocol imap {
-  mail_plugins = \$mail_plugins imap_mailtoken
+  mail_plugins = \$mail_plugins imap_mailtoken $extra_imap_plugins
   imap_metadata = yes
 }
 mail_attribute_dict = file:%h/dovecot-attributes
@@ -114,6 +135,11 @@ namespace inbox {
 }
 plugin {
   sieve = file:~/sieve;active=~/.dovecot.sieve
+  # Used only when DOVECOT_EXTRA_MAIL_PLUGINS loads acl / quota.
+  acl = vfile
+  quota = count:User quota
+  quota_rule = *:storage=10M
+  quota_vsizes = yes
 }
 
 submission_relay_host = 127.0.0.1

@@ -483,7 +483,7 @@ class MailtokenEnv:
 class Dovecot:
     """A private Dovecot from scripts/dovecot-start.sh; ports base+0..3, relay on base+4."""
 
-    def __init__(self, run_dir, mailtoken_config, base_port, auth_debug=False):
+    def __init__(self, run_dir, mailtoken_config, base_port, auth_debug=False, extra_env=None):
         self.run_dir = Path(run_dir)
         self.mailtoken_config = Path(mailtoken_config)
         self.base_port = base_port
@@ -493,6 +493,8 @@ class Dovecot:
         self.sieve_port = base_port + 3
         self.relay_port = base_port + 4
         self.auth_debug = auth_debug
+        # More settings for dovecot-start.sh, e.g. DOVECOT_EXTRA_MAIL_PLUGINS.
+        self.extra_env = dict(extra_env or {})
         self.log_path = self.run_dir / "dovecot.log"
         self.config_path = self.run_dir / "dovecot.conf"
         self.sink = None
@@ -504,7 +506,7 @@ class Dovecot:
                 raise unittest.SkipTest("Dovecot module %s not built" % name)
         self.sink = SMTPSink(self.relay_port)
         env = dict(os.environ, MAILTOKEN_BUILD_DIR=str(BUILD_DIR),
-                   DOVECOT_AUTH_DEBUG="yes" if self.auth_debug else "no")
+                   DOVECOT_AUTH_DEBUG="yes" if self.auth_debug else "no", **self.extra_env)
         result = subprocess.run([str(SCRIPTS_DIR / "dovecot-start.sh"), str(self.run_dir),
                                  str(self.mailtoken_config), str(self.base_port)],
                                 env=env, capture_output=True, text=True)
@@ -547,6 +549,8 @@ class DovecotTestCase(unittest.TestCase):
     BASE_PORT = None
     STORE = "mariadb"
     AUTH_DEBUG = False
+    # Extra environment for dovecot-start.sh (e.g. DOVECOT_EXTRA_IMAP_PLUGINS).
+    DOVECOT_ENV = {}
     # Port of the private MariaDB started when there is no fixture server.
     FALLBACK_MARIADB_PORT = 33390
     # Set for a test that needs a MariaDB of its own (one it may stop and start).
@@ -572,7 +576,8 @@ class DovecotTestCase(unittest.TestCase):
                 cls.database_name = "mt_%s_%d" % (cls.__name__.lower(), os.getpid())
                 dsn = cls.mariadb.create_database(cls.database_name)
             cls.env = MailtokenEnv(cls.run_dir, dsn)
-            cls.dovecot = Dovecot(cls.run_dir, cls.env.config_path, cls.BASE_PORT, cls.AUTH_DEBUG)
+            cls.dovecot = Dovecot(cls.run_dir, cls.env.config_path, cls.BASE_PORT, cls.AUTH_DEBUG,
+                                  cls.DOVECOT_ENV)
             cls.dovecot.start()
         except BaseException:
             cls._tear_down_world()
