@@ -295,6 +295,72 @@ class JmapGatewayTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertIn(b"Subject: Welcome", body)
 
+    # -- security review: parser differentials and scopes outside API requests --
+    def cyrus_email_ids(self, user):
+        """Email ids straight from Cyrus (JWT), behind the gateway's back."""
+        status, _, raw = self.stack.cyrus_http.request(
+            "POST", "/jmap/", self.stack.jwt(user),
+            {"using": [fx.CORE, fx.MAIL], "methodCalls": [["Email/query", {}, "q"]]})
+        self.assertEqual(status, 200, raw)
+        return json.loads(raw)["methodResponses"][0][1]["ids"]
+
+    def test_duplicate_member_names_cannot_smuggle_a_write_past_the_read_only_guard(self):
+        before = self.cyrus_email_ids("alice")
+        self.assertTrue(before)
+        victim = before[0]
+        # RapidJSON (the guard) would see the first methodCalls, jansson (Cyrus) the last.
+        body = ('{"using":["%s","%s"],"methodCalls":[["Email/get",{},"0"]],'
+                '"methodCalls":[["Email/set",{"destroy":["%s"]},"0"]]}' % (fx.CORE, fx.MAIL, victim))
+        status, headers, raw = self.http.request("POST", "/jmap/", self.ro, body,
+                                                 {"Content-Type": "application/json"})
+        self.assertEqual(status, 400, raw)
+        self.assertTrue(headers["content-type"].startswith("application/problem+json"))
+        problem = json.loads(raw)
+        self.assertEqual(problem["type"], "urn:ietf:params:jmap:error:notJSON")
+        self.assertEqual(problem["detail"], "duplicate member name")
+        self.assertEqual(self.cyrus_email_ids("alice"), before)
+        # A repeated "using" cannot add a capability outside the scopes either.
+        body = ('{"using":["%s"],"using":["%s","%s"],"methodCalls":[["Contact/get",{},"c"]]}'
+                % (fx.CORE, fx.CORE, fx.CYRUS_CONTACTS))
+        status, _, raw = self.http.request("POST", "/jmap/", self.rw, body, {"Content-Type": "application/json"})
+        self.assertEqual(status, 400, raw)
+        self.assertEqual(json.loads(raw)["type"], "urn:ietf:params:jmap:error:notJSON")
+
+    def test_requests_reach_cyrus_as_inspected_not_as_sent(self):
+        # Escapes and whitespace are decoded by the gateway; Cyrus gets the same meaning.
+        body = '{ "using" : [ "%s" ] , "methodCalls" : [ [ "Core\\/echo" , { "a" : "\\u00e9" } , "e" ] ] }' % fx.CORE
+        status, _, raw = self.http.request("POST", "/jmap/", self.rw, body, {"Content-Type": "application/json"})
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(json.loads(raw)["methodResponses"][0], ["Core/echo", {"a": "\u00e9"}, "e"])
+        for bad in (b'{"using":[],"methodCalls":[["Core/echo",{"a":"\xff"},"e"]]}',
+                    b'{"using":[],"methodCalls":[["Core/echo",{"a":"\\u0000"},"e"]]}',
+                    b'{"using":[],"methodCalls":[["Core/echo",{"a":NaN},"e"]]}'):
+            status, _, raw = self.http.request("POST", "/jmap/", self.rw, bad, {"Content-Type": "application/json"})
+            self.assertEqual(status, 400, bad)
+            self.assertEqual(json.loads(raw)["type"], "urn:ietf:params:jmap:error:notJSON")
+
+    def test_download_upload_and_blob_methods_need_the_mail_scope(self):
+        email = self.inbox_email_ids(self.rw)[0]
+        status, headers, body = self.http.request(
+            "GET", "/jmap/download/alice/%s/m.eml?accept=message/rfc822" % email["blobId"], self.contacts)
+        self.assertEqual(status, 403, body)
+        self.assertTrue(headers["content-type"].startswith("application/problem+json"))
+        self.assertEqual(json.loads(body)["status"], 403)
+        self.assertNotIn(b"Subject:", body)
+        status, headers, body = self.http.request("POST", "/jmap/upload/alice/", self.contacts, b"hello",
+                                                  {"Content-Type": "text/plain"})
+        self.assertEqual(status, 403, body)
+        self.assertTrue(headers["content-type"].startswith("application/problem+json"))
+        self.assertEqual(json.loads(body)["status"], 403)
+        # Blob/copy is a core method, but blobs are mail data.
+        status, _, body = self.http.api(self.contacts, [fx.CORE], [
+            ["Blob/copy", {"fromAccountId": "alice", "accountId": "alice", "blobIds": [email["blobId"]]}, "b"],
+            ["Core/echo", {"x": 1}, "e"]])
+        self.assertEqual(status, 200, body)
+        self.assertEqual([(r[0], r[2]) for r in body["methodResponses"]], [("error", "b"), ("Core/echo", "e")])
+        self.assertEqual(body["methodResponses"][0][1]["type"], "forbidden")
+        # With mail, the download still works (test_read_only_upload_is_refused_and_download_allowed).
+
     def test_client_authorize_as_has_no_effect(self):
         status, _, session = self.http.session(self.ro, headers={"Authorize-As": "bob"})
         self.assertEqual(status, 200)

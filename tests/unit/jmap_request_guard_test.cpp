@@ -32,7 +32,7 @@ TEST(JmapRequestGuard, ReadWriteRequestInScopeIsForwardedUnchanged) {
       R"("methodCalls":[["Email/set",{"accountId":"a","destroy":["x"]},"0"]]})";
   auto v = inspect_api_request(body, kMail, false);
   EXPECT_EQ(v.action, GuardAction::kForward);
-  EXPECT_TRUE(v.body.empty());
+  EXPECT_EQ(v.body, body);  // compact already: serialising the inspected document gives it back
 }
 
 TEST(JmapRequestGuard, CapabilityOutsideScopesIsUnknownCapability) {
@@ -192,6 +192,129 @@ TEST(JmapRequestGuard, DeeplyNestedBodiesAreRefusedNotRecursedInto) {
   const std::string strings = R"({"using":[],"methodCalls":[["Core/echo",{"a":")" + std::string(1000, '[') +
                               R"(\""},"e"]]})";
   EXPECT_EQ(inspect_api_request(strings, MAILTOKEN_SCOPE_MAIL, true).action, GuardAction::kForward);
+}
+
+}  // namespace
+}  // namespace mailtoken::jmap
+
+// Security review: anything two JSON parsers could read differently must never reach the
+// backend. RapidJSON keeps duplicate member names (FindMember sees the first), Cyrus's jansson
+// keeps the last one, so a duplicate could hide an Email/set from the read-only check.
+namespace mailtoken::jmap {
+namespace {
+
+constexpr std::string_view kCoreMail =
+    R"("using":["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail"])";
+
+void expect_duplicate_refused(const std::string& body, unsigned scopes, bool read_only) {
+  auto v = inspect_api_request(body, scopes, read_only);
+  ASSERT_EQ(v.action, GuardAction::kReject) << body;
+  EXPECT_EQ(v.http_status, 400);
+  EXPECT_EQ(problem_type(v), "urn:ietf:params:jmap:error:notJSON");
+  EXPECT_STREQ(parse(v.body)["detail"].GetString(), "duplicate member name");
+}
+
+TEST(JmapRequestGuardDuplicates, RepeatedMethodCallsAtTopLevelIsRefused) {
+  const std::string body = "{" + std::string(kCoreMail) +
+                           R"(,"methodCalls":[["Email/get",{},"0"]],)"
+                           R"("methodCalls":[["Email/set",{"destroy":["M1"]},"0"]]})";
+  expect_duplicate_refused(body, kMail, true);
+  expect_duplicate_refused(body, kMail, false);
+}
+
+TEST(JmapRequestGuardDuplicates, RepeatedUsingIsRefused) {
+  const std::string body =
+      R"({"using":["urn:ietf:params:jmap:core"],"using":["https://cyrusimap.org/ns/jmap/contacts"],)"
+      R"("methodCalls":[["Contact/get",{},"0"]]})";
+  expect_duplicate_refused(body, kMail, false);
+}
+
+TEST(JmapRequestGuardDuplicates, RepeatedNameInsideMethodArgumentsIsRefused) {
+  const std::string body = "{" + std::string(kCoreMail) +
+                           R"(,"methodCalls":[["Email/get",{"ids":["a"],"ids":["b"]},"0"]]})";
+  expect_duplicate_refused(body, kMail, true);
+}
+
+TEST(JmapRequestGuardDuplicates, RepeatedNameInsideABackReferenceIsRefused) {
+  // The first resultOf names a forwarded call, the second a refused one.
+  const std::string body = "{" + std::string(kCoreMail) +
+                           R"(,"methodCalls":[["Email/set",{},"s"],["Email/query",{},"q"],)"
+                           R"(["Email/get",{"#ids":{"resultOf":"q","resultOf":"s","name":"Email/query",)"
+                           R"("path":"/ids"}},"g"]]})";
+  expect_duplicate_refused(body, kMail, true);
+}
+
+TEST(JmapRequestGuardDuplicates, NamesCompareDecodedAndAtAnyDepth) {
+  expect_duplicate_refused("{" + std::string(kCoreMail) +
+                               R"(,"methodCalls":[["Core/echo",{"x":[{"a":1,"\u0061":2}]},"e"]]})",
+                           kMail, false);
+  const std::string distinct = "{" + std::string(kCoreMail) +
+                               R"(,"methodCalls":[["Core/echo",{"x":[{"a":1,"b":{"a":2}}]},"e"]]})";
+  EXPECT_EQ(inspect_api_request(distinct, kMail, false).action, GuardAction::kForward);
+}
+
+TEST(JmapRequestGuardStrictJson, NonStandardAndAmbiguousJsonIsNotJson) {
+  const std::string prefix = "{" + std::string(kCoreMail) + R"(,"methodCalls":[["Core/echo",{"a":)";
+  const std::string suffix = R"(},"e"]]})";
+  for (const std::string& value : {std::string("NaN"), std::string("Infinity"), std::string("[1,]"),
+                                  std::string("1 /* c */"), std::string("\"\\u0000\""),
+                                  std::string("\"\xff\""), std::string("\"\xc0\xaf\""),
+                                  std::string("\"\\udc00\""), std::string("'x'")}) {
+    auto v = inspect_api_request(prefix + value + suffix, kMail, false);
+    EXPECT_EQ(v.action, GuardAction::kReject) << value;
+    EXPECT_EQ(problem_type(v), "urn:ietf:params:jmap:error:notJSON") << value;
+  }
+  EXPECT_EQ(inspect_api_request(prefix + "1" + suffix + ",", kMail, false).action, GuardAction::kReject);
+  // Valid escapes and non-ASCII text pass, decoded.
+  auto ok = inspect_api_request(prefix + R"("\u00e9\ud83d\ude00 é")" + suffix, kMail, false);
+  ASSERT_EQ(ok.action, GuardAction::kForward);
+  EXPECT_STREQ(parse(ok.body)["methodCalls"][0][1]["a"].GetString(), "\xc3\xa9\xf0\x9f\x98\x80 \xc3\xa9");
+}
+
+TEST(JmapRequestGuardStrictJson, ForwardedBodyIsTheInspectedDocumentNotTheClientsBytes) {
+  const std::string body = "{ " + std::string(kCoreMail) +
+                           R"( , "methodCalls" : [ [ "Email\/get" , { "ids" : [ "m1" ], "n": 12345678901234567890 } , "0" ] ] } )";
+  auto v = inspect_api_request(body, kMail, true);
+  ASSERT_EQ(v.action, GuardAction::kForward);
+  EXPECT_EQ(v.body, R"({"using":["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail"],)"
+                    R"("methodCalls":[["Email/get",{"ids":["m1"],"n":12345678901234567890},"0"]]})");
+  // Read-write requests too.
+  auto rw = inspect_api_request(body, kMail, false);
+  ASSERT_EQ(rw.action, GuardAction::kForward);
+  EXPECT_EQ(rw.body, v.body);
+}
+
+TEST(JmapRequestGuardStrictJson, ReadOnlyRequestWithReferencesGoesOutUnrewritten) {
+  const std::string body = "{" + std::string(kCoreMail) +
+                           R"(,"methodCalls":[["Email/query",{},"q"],)"
+                           R"(["Email/get",{"#ids":{"resultOf":"q","name":"Email/query","path":"/ids"}},"g"]]})";
+  auto v = inspect_api_request(body, kMail, true);
+  ASSERT_EQ(v.action, GuardAction::kForward);
+  EXPECT_EQ(v.body, body);
+}
+
+// Review item 2: Blob/copy is a core method in RFC 8620, but blobs are mail data.
+TEST(JmapRequestGuardScopes, BlobMethodsNeedTheMailScope) {
+  const std::string body =
+      R"({"using":["urn:ietf:params:jmap:core"],"methodCalls":[)"
+      R"(["Blob/copy",{"fromAccountId":"a","accountId":"b","blobIds":["x"]},"c"],["Core/echo",{},"e"]]})";
+  auto v = inspect_api_request(body, MAILTOKEN_SCOPE_CONTACTS, false);
+  ASSERT_EQ(v.action, GuardAction::kForwardRewritten);
+  auto forwarded = parse(v.body);
+  ASSERT_EQ(forwarded["methodCalls"].Size(), 1u);
+  EXPECT_STREQ(forwarded["methodCalls"][0][0].GetString(), "Core/echo");
+  auto merged = merge_api_response(R"({"methodResponses":[["Core/echo",{},"mt.1"]],"sessionState":"1"})",
+                                   v.plan);
+  ASSERT_TRUE(merged.ok());
+  auto doc = parse(*merged);
+  ASSERT_EQ(doc["methodResponses"].Size(), 2u);
+  EXPECT_STREQ(doc["methodResponses"][0][0].GetString(), "error");
+  EXPECT_STREQ(doc["methodResponses"][0][1]["type"].GetString(), "forbidden");
+  EXPECT_STREQ(doc["methodResponses"][0][2].GetString(), "c");
+
+  EXPECT_EQ(inspect_api_request(body, kMail, false).action, GuardAction::kForward);
+  // Read-only with mail: Blob/copy writes.
+  EXPECT_EQ(inspect_api_request(body, kMail, true).plan.slots.at(0).local_error, "accountReadOnly");
 }
 
 }  // namespace

@@ -139,6 +139,33 @@ TEST(JmapSessionFilter, RefusesWhatIsNotAJsonObject) {
   EXPECT_FALSE(filter_session("", MAILTOKEN_SCOPE_MAIL, false).ok());
 }
 
+// A duplicate could hide a capability from the filter (it sees the first) that a client
+// reading the last one would use; such a session is not passed on (the gateway answers 502).
+TEST(JmapSessionFilter, RefusesDuplicateMemberNamesAtAnyDepth) {
+  EXPECT_FALSE(filter_session(R"({"capabilities":{},"capabilities":{"x":{}}})", MAILTOKEN_SCOPE_MAIL, false).ok());
+  EXPECT_FALSE(filter_session(R"({"accounts":{"a":{"isReadOnly":true,"isReadOnly":false}}})",
+                              MAILTOKEN_SCOPE_MAIL, true)
+                   .ok());
+  EXPECT_TRUE(filter_session(R"({"accounts":{"a":{"isReadOnly":false}}})", MAILTOKEN_SCOPE_MAIL, true).ok());
+}
+
+// Found by jmap_session_filter_fuzzer: FindMember on a non-object "capabilities" crashed.
+TEST(JmapSessionFilter, RefusesMembersOfTheWrongType) {
+  for (const char* json : {R"({"capabilities":"alic.e"})", R"({"primaryAccounts":[]})", R"({"accounts":1})",
+                           R"({"accounts":{"a":"x"}})", R"({"accounts":{"a":{"accountCapabilities":[]}}})"}) {
+    EXPECT_FALSE(filter_session(json, MAILTOKEN_SCOPE_MAIL, true, 65536).ok()) << json;
+  }
+}
+
+TEST(JmapCapabilityMap, BlobMethodsNeedTheMailScope) {
+  EXPECT_EQ(scopes_needed_for_method("Blob/copy"), unsigned{MAILTOKEN_SCOPE_MAIL});
+  EXPECT_EQ(scopes_needed_for_method("Blob/get"), unsigned{MAILTOKEN_SCOPE_MAIL});
+  EXPECT_EQ(scopes_needed_for_method("Blob/upload"), unsigned{MAILTOKEN_SCOPE_MAIL});
+  EXPECT_EQ(scopes_needed_for_method("Core/echo"), 0u);
+  EXPECT_EQ(scopes_needed_for_method("Contact/get"), 0u);
+  EXPECT_EQ(scopes_needed_for_method("Blobs/get"), 0u);
+}
+
 TEST(JmapCapabilityMap, MethodsNotKnownToBeReadOnlyAreWrites) {
   EXPECT_TRUE(method_is_read_only("Mailbox/get"));
   EXPECT_TRUE(method_is_read_only("Email/query"));

@@ -63,6 +63,11 @@ bool capability_allowed(std::string_view capability, unsigned scopes) {
   return needed && (*needed & scopes) == *needed;
 }
 
+unsigned scopes_needed_for_method(std::string_view method) {
+  constexpr std::string_view kBlobPrefix = "Blob/";
+  return method.substr(0, kBlobPrefix.size()) == kBlobPrefix ? kMail : 0;
+}
+
 bool method_is_read_only(std::string_view method) {
   for (auto name : kReadOnlyMethods) {
     if (name == method) return true;

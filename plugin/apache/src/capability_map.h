@@ -21,6 +21,11 @@ std::optional<unsigned> scopes_needed_for_capability(std::string_view capability
 // True when a token with these scope bits may see and use the capability.
 bool capability_allowed(std::string_view capability, unsigned scopes);
 
+// Scope bits a method needs on top of the capabilities its request `uses`: kMail for Blob/*,
+// because RFC 8620 puts Blob/copy in core, and blobs are mail data (uploads and downloads need
+// mail too). 0 for every other method.
+unsigned scopes_needed_for_method(std::string_view method);
+
 // True for methods that only read (".../get", ".../changes", ".../query",
 // ".../queryChanges" and a short list of named read-only methods); false for everything else.
 bool method_is_read_only(std::string_view method);

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <exception>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "capability_map.h"
 #include "json_util.h"
@@ -58,8 +60,16 @@ std::string problem_json(std::string_view type, int status, std::string_view det
 GuardVerdict inspect_api_request(std::string_view body, unsigned scopes, bool read_only) {
   try {
     rapidjson::Document doc;
-    if (!parse_json(doc, body)) {
-      return reject(kProblemNotJson, "The request body is not valid JSON.");
+    switch (parse_json_strictly(doc, body)) {
+      case JsonProblem::kNone:
+        break;
+      case JsonProblem::kDuplicateMemberName:
+        return reject(kProblemNotJson, "duplicate member name");
+      case JsonProblem::kNulInString:
+        return reject(kProblemNotJson, "The request body contains a \\u0000 character.");
+      case JsonProblem::kSyntax:
+      default:
+        return reject(kProblemNotJson, "The request body is not valid JSON.");
     }
     if (!doc.IsObject()) return reject(kProblemNotRequest, "The request is not a JSON object.");
     const auto using_it = doc.FindMember("using");
@@ -83,17 +93,22 @@ GuardVerdict inspect_api_request(std::string_view body, unsigned scopes, bool re
                       "Each method call must be [name, arguments object, call id].");
       }
     }
-    GuardVerdict verdict;
-    verdict.action = GuardAction::kForward;
-    if (!read_only) return verdict;
 
+    GuardVerdict verdict;
     auto& plan = verdict.plan;
     plan.slots.reserve(calls.Size());
+    // Back-references to rewrite if the request has to be rewritten; nothing in the document
+    // changes until then, so an unrefused request goes out exactly as it was inspected.
+    std::vector<std::pair<rapidjson::Value*, std::string>> reference_rewrites;
     bool any_local = false;
     for (rapidjson::SizeType i = 0; i < calls.Size(); ++i) {
       auto& call = calls[i];
       ResponseMergePlan::Slot slot{std::string(as_view(call[2])), {}};
-      if (!method_is_read_only(as_view(call[0]))) {
+      const auto method = as_view(call[0]);
+      const unsigned needed = scopes_needed_for_method(method);
+      if ((needed & scopes) != needed) {
+        slot.local_error = "forbidden";
+      } else if (read_only && !method_is_read_only(method)) {
         slot.local_error = "accountReadOnly";
       } else {
         for (auto& arg : call[1].GetObject()) {
@@ -113,31 +128,38 @@ GuardVerdict inspect_api_request(std::string_view body, unsigned scopes, bool re
             slot.local_error = "invalidResultReference";
             break;
           }
-          const std::string new_ref = target ? forwarded_id(*target) : std::string(kUnresolvedReference);
-          result_of->value.SetString(new_ref.data(), static_cast<rapidjson::SizeType>(new_ref.size()),
-                                     doc.GetAllocator());
+          reference_rewrites.emplace_back(&result_of->value,
+                                          target ? forwarded_id(*target) : std::string(kUnresolvedReference));
         }
       }
       any_local = any_local || !slot.local_error.empty();
       plan.slots.push_back(std::move(slot));
     }
-    if (!any_local) {
-      verdict.plan = {};
-      return verdict;  // nothing refused: the client's body goes to the backend untouched
-    }
 
-    // Rebuild methodCalls with the forwarded calls only, under their slot ids.
-    rapidjson::Value forwarded(rapidjson::kArrayType);
-    for (rapidjson::SizeType i = 0; i < calls.Size(); ++i) {
-      if (!plan.slots[i].local_error.empty()) continue;
-      auto& call = calls[i];
-      const std::string id = forwarded_id(i);
-      call[2].SetString(id.data(), static_cast<rapidjson::SizeType>(id.size()), doc.GetAllocator());
-      forwarded.PushBack(call.Move(), doc.GetAllocator());
+    if (any_local) {
+      // Rebuild methodCalls with the forwarded calls only, under their slot ids.
+      for (auto& [value, new_ref] : reference_rewrites) {
+        value->SetString(new_ref.data(), static_cast<rapidjson::SizeType>(new_ref.size()), doc.GetAllocator());
+      }
+      rapidjson::Value forwarded(rapidjson::kArrayType);
+      for (rapidjson::SizeType i = 0; i < calls.Size(); ++i) {
+        if (!plan.slots[i].local_error.empty()) continue;
+        auto& call = calls[i];
+        const std::string id = forwarded_id(i);
+        call[2].SetString(id.data(), static_cast<rapidjson::SizeType>(id.size()), doc.GetAllocator());
+        forwarded.PushBack(call.Move(), doc.GetAllocator());
+      }
+      calls_it->value = std::move(forwarded);
+      verdict.action = GuardAction::kForwardRewritten;
+    } else {
+      plan = {};
+      verdict.action = GuardAction::kForward;
     }
-    calls_it->value = std::move(forwarded);
-    verdict.action = GuardAction::kForwardRewritten;
-    verdict.body = to_json(doc);
+    // Always the inspected document, never the client's bytes: whatever another parser might
+    // read differently in those bytes (numbers, escapes, whitespace) does not reach the backend.
+    auto serialised = to_valid_json(doc);
+    if (!serialised) return reject(kProblemNotJson, "The request body is not valid UTF-8.");
+    verdict.body = std::move(*serialised);
     return verdict;
   } catch (const std::exception&) {
     GuardVerdict v;

@@ -4,11 +4,18 @@
 // - Not JSON: request-level error notJSON; not a Request object: notRequest (both 400).
 // - A capability in `using` that the token's scopes do not allow: unknownCapability (400).
 //   Methods outside `using` are then refused by the backend itself (unknownMethod).
+// - Not strict JSON, including duplicate member names at any depth, "\u0000" and invalid
+//   UTF-8 (json_util.h): notJSON (400). Such bodies could read differently to the backend.
+// - A method that needs a scope the token lacks (Blob/* needs mail, capability_map.h) is
+//   answered here with the method-level error `forbidden`.
 // - Read-only token: every call that can change state (capability_map.h) is answered here
 //   with the method-level error `accountReadOnly`; the other calls are forwarded, in order.
 //   A forwarded call whose back-reference (`#arg: {resultOf}`) points at a call answered here
 //   is answered here too, with `invalidResultReference`, exactly as the backend would answer
 //   a reference to a failed call.
+//
+// What goes to the backend is always `verdict.body`, the inspected document serialised
+// again, never the client's bytes: the backend sees exactly what was checked.
 //
 // Rewriting: forwarded calls get the ids "mt.<index>" (index in the client's request) and
 // their back-references are rewritten to match, so the backend's responses map back to the
@@ -19,7 +26,7 @@
 //   auto verdict = inspect_api_request(body, scopes, read_only);
 //   switch (verdict.action) {
 //     case GuardAction::kReject: reply(verdict.http_status, verdict.body); break;
-//     case GuardAction::kForward: forward(original body); break;
+//     case GuardAction::kForward: forward(verdict.body); break;
 //     case GuardAction::kForwardRewritten: forward(verdict.body);
 //                                          reply(merge_api_response(backend, verdict.plan));
 //   }
@@ -48,7 +55,7 @@ struct ResponseMergePlan {
 };
 
 enum class GuardAction {
-  kForward,           // forward the client's body unchanged; pass the response through
+  kForward,           // forward `body` (the request as inspected); pass the response through
   kForwardRewritten,  // forward `body`; merge the response with merge_api_response(plan)
   kReject,            // answer `http_status` with problem JSON `body`; do not forward
 };

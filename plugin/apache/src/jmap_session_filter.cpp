@@ -10,7 +10,6 @@ namespace {
 
 // Removes the members of an object whose names are capabilities the token may not use.
 void keep_allowed_members(rapidjson::Value& object, unsigned scopes) {
-  if (!object.IsObject()) return;
   for (auto it = object.MemberBegin(); it != object.MemberEnd();) {
     if (capability_allowed(as_view(it->name), scopes)) {
       ++it;
@@ -29,6 +28,14 @@ Result<std::string> filter_session(std::string_view session_json, unsigned scope
     if (!parse_json(doc, session_json) || !doc.IsObject()) {
       return make_error(ErrorCode::kInvalidArgument, "session resource is not a JSON object");
     }
+    // Fail closed on a session of the wrong shape rather than pass parts of it on unfiltered
+    // (and never call FindMember on a non-object: RapidJSON does not check).
+    const auto malformed = [&] {
+      return make_error(ErrorCode::kInvalidArgument, "session resource has a member of the wrong type");
+    };
+    for (const char* name : {"capabilities", "primaryAccounts", "accounts"}) {
+      if (auto it = doc.FindMember(name); it != doc.MemberEnd() && !it->value.IsObject()) return malformed();
+    }
     if (auto caps = doc.FindMember("capabilities"); caps != doc.MemberEnd()) {
       keep_allowed_members(caps->value, scopes);
       if (auto core = caps->value.FindMember("urn:ietf:params:jmap:core");
@@ -46,9 +53,10 @@ Result<std::string> filter_session(std::string_view session_json, unsigned scope
     if (auto accounts = doc.FindMember("accounts");
         accounts != doc.MemberEnd() && accounts->value.IsObject()) {
       for (auto& account : accounts->value.GetObject()) {
-        if (!account.value.IsObject()) continue;
+        if (!account.value.IsObject()) return malformed();
         if (auto caps = account.value.FindMember("accountCapabilities");
             caps != account.value.MemberEnd()) {
+          if (!caps->value.IsObject()) return malformed();
           keep_allowed_members(caps->value, scopes);
         }
         if (read_only) {

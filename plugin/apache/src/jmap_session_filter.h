@@ -18,7 +18,9 @@
 
 namespace mailtoken::jmap {
 
-// kInvalidArgument when the input is not a JSON object.
+// kInvalidArgument when the input is not strict JSON (json_util.h: duplicate member names
+// included) or not an object, or when `capabilities`, `primaryAccounts`, `accounts`, an
+// account or its `accountCapabilities` is present but not an object.
 // max_request_size 0: leave maxSizeRequest as the backend says.
 Result<std::string> filter_session(std::string_view session_json, unsigned scopes, bool read_only,
                                    std::uint64_t max_request_size = 0);

@@ -389,7 +389,10 @@ static int mt_handle_api_request(request_rec *r, mt_request_state *st, const mt_
   apr_pool_cleanup_register(r->pool, st, mt_free_verdict, apr_pool_cleanup_null);
   switch (mtj_verdict_action(st->verdict)) {
     case MTJ_FORWARD:
-      mt_reinject_body(r, st, body, len);
+      /* The inspected document serialised again, never the client's bytes: Cyrus's parser
+       * must not get a chance to read something other than what the guard checked. */
+      out = mtj_verdict_body(st->verdict, &out_len);
+      mt_reinject_body(r, st, out, out_len);
       return OK;
     case MTJ_FORWARD_REWRITTEN:
       out = mtj_verdict_body(st->verdict, &out_len);
@@ -407,6 +410,15 @@ static int mt_handle_api_request(request_rec *r, mt_request_state *st, const mt_
 }
 
 /* ---------- fixups: backend credentials and request inspection ---------- */
+
+static int mt_has_mail_scope(const mt_request_state *st) {
+  return (st->outcome.scopes & MAILTOKEN_SCOPE_MAIL) != 0;
+}
+
+static void mt_refuse_without_mail_scope(request_rec *r, mt_request_state *st, const char *what) {
+  mt_reject(r, st, HTTP_FORBIDDEN, "about:blank",
+            apr_psprintf(r->pool, "This token has no mail scope: %s are refused.", what));
+}
 
 static int mt_fixups(request_rec *r) {
   mt_request_state *st = mt_state(r);
@@ -437,9 +449,15 @@ static int mt_fixups(request_rec *r) {
 
   switch (r->method_number) {
     case M_GET:
-      /* Downloads and the event source pass through; any other JSON GET is treated as the
-       * session resource, so no path variant can reveal an unfiltered session. */
-      if (!mt_starts_with(r->uri, download) && !mt_starts_with(r->uri, events)) {
+      /* Blobs are mail data: downloads need the mail scope (README, scopes). The event
+       * source needs only a valid token, which every token with a scope is. */
+      if (mt_starts_with(r->uri, download)) {
+        if (!mt_has_mail_scope(st)) mt_refuse_without_mail_scope(r, st, "downloads");
+        return OK;
+      }
+      /* Any other JSON GET is treated as the session resource, so no path variant can reveal
+       * an unfiltered session. */
+      if (!mt_starts_with(r->uri, events)) {
         mt_add_rewrite_filter(r, st, MT_REWRITE_SESSION);
       }
       return OK;
@@ -447,7 +465,10 @@ static int mt_fixups(request_rec *r) {
       return OK;
     case M_POST:
       if (mt_starts_with(r->uri, upload)) {
-        if (st->outcome.read_only) {
+        if (!mt_has_mail_scope(st)) {
+          mt_refuse_without_mail_scope(r, st, "uploads");
+          r->connection->keepalive = AP_CONN_CLOSE; /* do not read the rest of the body */
+        } else if (st->outcome.read_only) {
           mt_reject(r, st, HTTP_FORBIDDEN, "about:blank", "This token is read-only: uploads are refused.");
           r->connection->keepalive = AP_CONN_CLOSE;
         }
