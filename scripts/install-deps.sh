@@ -7,7 +7,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
   libboost-program-options-dev libsoci-dev libmariadb-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev rapidjson-dev
   dovecot-dev dovecot-core dovecot-imapd dovecot-pop3d dovecot-submissiond dovecot-managesieved

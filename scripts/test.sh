@@ -3,8 +3,9 @@
 #   1. installs the Debian 12 packages (scripts/install-deps.sh),
 #   2. builds the dev preset and runs every test: unit tests on SQLite and MariaDB, and the
 #      integration suites against real Dovecot and MariaDB instances started on loopback,
-#   3. builds the asan preset (AddressSanitizer + UBSan) and runs the unit tests under it.
-# Set MAILTOKEN_SKIP_ASAN=1 to skip step 3 while iterating.
+#   3. builds the asan preset (AddressSanitizer + UBSan) and runs the unit tests under it,
+#   4. builds the fuzz preset (clang, libFuzzer) and runs each fuzzer for 20 s from its seeds.
+# Set MAILTOKEN_SKIP_ASAN=1 / MAILTOKEN_SKIP_FUZZ=1 to skip step 3 / 4 while iterating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,10 +16,17 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev -j"$jobs"
 
 if [ "${MAILTOKEN_SKIP_ASAN:-0}" != 1 ]; then
-  cmake --preset asan -DMAILTOKEN_BUILD_DOVECOT=OFF -DMAILTOKEN_BUILD_APACHE=OFF >/dev/null
+  cmake --preset asan -DMAILTOKEN_BUILD_DOVECOT=OFF >/dev/null
   cmake --build --preset asan -j"$jobs" --target mailtoken_unit_tests
   echo "== unit tests under AddressSanitizer + UBSan =="
   ctest --preset asan -R '^(mariadb\.|unit\.)' -j"$jobs"
+fi
+
+if [ "${MAILTOKEN_SKIP_FUZZ:-0}" != 1 ]; then
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j"$jobs"
+  echo "== fuzzers (20 s each) =="
+  ctest --preset fuzz -j"$jobs"
 fi
 
 echo "== full suite (unit + integration) =="
