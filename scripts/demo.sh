@@ -4,8 +4,10 @@
 #   on 127.0.0.1:31143 with the mailtoken passdb and plugins over an SQLite store, issues a
 #   read-write and a read-only token for "alice" with the `mailtoken` tool, logs in over IMAP
 #   with each, shows the read-only session refusing writes, then revokes a token and shows the
-#   next login failing. Everything lives under run/demo/; Dovecot is stopped at the end
-#   (pass --keep to leave it running for your own mail client).
+#   next login failing. Everything lives under /var/tmp/mailtoken-demo (or
+#   $MAILTOKEN_DEMO_DIR): outside the checkout, because Dovecot reads mail as uid 20000,
+#   which cannot enter a clone under /root. Dovecot is stopped at the end (pass --keep to
+#   leave it running for your own mail client).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -18,7 +20,7 @@ cmake --build --preset release -j"$(nproc)" --target mailtoken mailtoken_dovecot
   mailtoken_dovecot_mail_plugin mailtoken_dovecot_imap_plugin
 
 build=$repo/build/release
-run=$repo/run/demo
+run=${MAILTOKEN_DEMO_DIR:-/var/tmp/mailtoken-demo}
 port=31143
 tool() { "$build/admin/mailtoken" --config "$run/mailtoken.conf" "$@"; }
 

@@ -18,9 +18,18 @@ def answer(imap, call, *args):
     try:
         typ, data = getattr(imap, call)(*args)
     except imaplib.IMAP4.error as exc:
-        return "NO", str(exc)
-    text = b" ".join(d for d in data if isinstance(d, bytes)).decode(errors="replace")
-    return typ, text
+        # imaplib raises on NO with the server's text as a bytes repr: show the text.
+        message = exc.args[0] if exc.args else ""
+        if isinstance(message, bytes):
+            message = message.decode(errors="replace")
+        elif message.startswith(("b'", 'b"')):
+            message = message[2:-1]
+        return "NO", message
+    return typ, text_of(data)
+
+
+def text_of(data):
+    return b" ".join(d for d in data if isinstance(d, bytes)).decode(errors="replace")
 
 
 def flags(imap):
@@ -58,8 +67,12 @@ def read_only_session(port, token):
     # A writable SELECT of a read-only mailbox: imaplib raises IMAP4.readonly when the server
     # answers OK [READ-ONLY], which is exactly what the token should get.
     try:
-        imap.select("INBOX")
-        check("SELECT INBOX", ("OK", "read-write session!"), "OK [READ-ONLY]")
+        typ, data = imap.select("INBOX")
+        if typ == "OK":
+            check("SELECT INBOX", ("OK", "read-write session!"), "OK [READ-ONLY]")
+        else:
+            check("SELECT INBOX", (typ, text_of(data)), "OK [READ-ONLY]")
+            return
     except imaplib.IMAP4.readonly:
         check("SELECT INBOX", ("OK", "[READ-ONLY]"), "OK")
         # Go on in the read-only session: let the server, not imaplib, answer each write.

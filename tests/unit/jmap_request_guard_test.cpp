@@ -51,6 +51,17 @@ TEST(JmapRequestGuard, CapabilityOutsideScopesIsUnknownCapability) {
   EXPECT_EQ(problem_type(unknown), "urn:ietf:params:jmap:error:unknownCapability");
 }
 
+TEST(JmapRequestGuard, NumbersOutOfRangeAreNotJson) {
+  const char* body =
+      R"({"using":["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail"],)"
+      R"("methodCalls":[["Email/query",{"limit":1e400},"0"]]})";
+  for (bool read_only : {false, true}) {
+    const GuardVerdict verdict = inspect_api_request(body, kMail, read_only);
+    EXPECT_EQ(verdict.action, GuardAction::kReject);
+    EXPECT_EQ(problem_type(verdict), "urn:ietf:params:jmap:error:notJSON");
+  }
+}
+
 TEST(JmapRequestGuard, MalformedBodiesGetRequestLevelErrors) {
   EXPECT_EQ(problem_type(inspect_api_request("{not json", kMail, false)),
             "urn:ietf:params:jmap:error:notJSON");

@@ -59,6 +59,12 @@ rapidjson::Document filtered(unsigned scopes, bool read_only) {
   return doc;
 }
 
+// Regression (fuzzer): RapidJSON reads 1e300-scale overflow as infinity, its writer then
+// stops half-way, and the truncated text "{\"p\":" went to the client as the session.
+TEST(JmapSessionFilter, NumberOutOfRangeFailsClosed) {
+  EXPECT_FALSE(filter_session(R"({"p":79444444444840E300})", MAILTOKEN_SCOPE_MAIL, true).ok());
+}
+
 TEST(JmapSessionFilter, MailScopeKeepsOnlyMailCapabilities) {
   auto doc = filtered(MAILTOKEN_SCOPE_MAIL, false);
   const auto& caps = doc["capabilities"];

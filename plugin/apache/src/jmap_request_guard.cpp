@@ -158,7 +158,10 @@ GuardVerdict inspect_api_request(std::string_view body, unsigned scopes, bool re
     // Always the inspected document, never the client's bytes: whatever another parser might
     // read differently in those bytes (numbers, escapes, whitespace) does not reach the backend.
     auto serialised = to_valid_json(doc);
-    if (!serialised) return reject(kProblemNotJson, "The request body is not valid UTF-8.");
+    if (!serialised) {
+      return reject(kProblemNotJson,
+                    "The request body has invalid UTF-8 or a number out of range.");
+    }
     verdict.body = std::move(*serialised);
     return verdict;
   } catch (const std::exception&) {

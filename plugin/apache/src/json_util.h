@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,10 +18,13 @@ inline std::string_view as_view(const rapidjson::Value& v) {
   return std::string_view(v.GetString(), v.GetStringLength());
 }
 
+// Throws std::runtime_error when the writer refuses a value (a number that parsed to
+// infinity, such as 1e400): a half-written document must never be sent on. Callers run inside
+// a try block that maps this to a failed request.
 inline std::string to_json(const rapidjson::Value& v) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
+  if (!v.Accept(writer)) throw std::runtime_error("value cannot be written as JSON");
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
