@@ -48,7 +48,7 @@ std::string selector_for(std::int64_t i) {
   std::uint64_t more = splitmix64(bits);
   std::string s(16, 'a');
   for (int k = 0; k < 12; ++k) s[k] = kAlphabet[(bits >> (5 * k)) & 31];
-  for (int k = 12; k < 16; ++k) s[k] = kAlphabet[(more >> (5 * k)) & 31];
+  for (int k = 12; k < 16; ++k) s[k] = kAlphabet[(more >> (5 * (k - 12))) & 31];  // shift < 64
   return s;
 }
 
