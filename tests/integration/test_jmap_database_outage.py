@@ -3,6 +3,7 @@
 Uses its own MariaDB server (scripts/mariadb-start.sh) so it can stop and restart it without
 touching the shared test server.
 """
+import json
 import os
 import subprocess
 import sys
@@ -48,9 +49,13 @@ class JmapDatabaseOutageTest(unittest.TestCase):
 
         self.stop_db()
         for _ in range(3):
-            status, headers, _ = self.stack.http.request("GET", "/jmap", self.token)
+            status, headers, body = self.stack.http.request("GET", "/jmap", self.token)
             self.assertEqual(status, 503)
             self.assertTrue(headers.get("retry-after", "").isdigit())
+            self.assertTrue(headers.get("content-type", "").startswith("application/problem+json"))
+            problem = json.loads(body)
+            self.assertEqual((problem["type"], problem["status"]), ("about:blank", 503))
+            self.assertNotIn(self.token.rsplit("_", 1)[-1].encode(), body)
         status, _, _ = self.stack.http.api(self.token, [fx.CORE, fx.MAIL], [["Mailbox/get", {}, "m"]])
         self.assertEqual(status, 503)
 

@@ -42,22 +42,43 @@ class JmapGatewayTest(unittest.TestCase):
         self.assertEqual(status, 200, body)
         return body["methodResponses"][1][1]["list"]
 
+    def assertProblem(self, headers, body, status, *secrets):
+        """An RFC 7807 problem JSON body for `status` that names none of `secrets`."""
+        self.assertTrue(headers.get("content-type", "").startswith("application/problem+json"), headers)
+        problem = json.loads(body)
+        self.assertEqual(problem["type"], "about:blank")
+        self.assertEqual(problem["status"], status)
+        self.assertTrue(problem["detail"])
+        self.assertEqual(headers.get("content-length"), str(len(body)))
+        for secret in secrets:
+            self.assertNotIn(secret.encode(), body)
+            self.assertNotIn(secret.rsplit("_", 1)[-1].encode(), body)
+        return problem
+
     # -- authentication --
     def test_no_credentials_gets_a_bearer_challenge_without_error(self):
-        status, headers, _ = self.http.request("GET", "/jmap")
+        status, headers, body = self.http.request("GET", "/jmap")
         self.assertEqual(status, 401)
         self.assertEqual(headers.get("www-authenticate"), 'Bearer realm="jmap"')
-        status, headers, _ = self.http.request("GET", "/jmap", headers={"Authorization": "Basic YTpi"})
+        self.assertProblem(headers, body, 401)
+        status, headers, body = self.http.request("GET", "/jmap", headers={"Authorization": "Basic YTpi"})
         self.assertEqual(status, 401)
         self.assertNotIn("error=", headers.get("www-authenticate", ""))
+        self.assertProblem(headers, body, 401, "YTpi")
+        # API requests too, before any body is read.
+        status, headers, body = self.http.api(None, [fx.CORE], [["Core/echo", {}, "e"]])
+        self.assertEqual(status, 401)
+        self.assertEqual(body["status"], 401)
+        self.assertTrue(headers["content-type"].startswith("application/problem+json"))
 
     def test_malformed_and_unknown_tokens_get_invalid_token(self):
         typo = self.rw[:-1] + ("A" if self.rw[-1] != "A" else "B")
         for token in ("not-a-token", typo, self.rw + "x"):
-            status, headers, _ = self.http.request("GET", "/jmap", token)
+            status, headers, body = self.http.request("GET", "/jmap", token)
             self.assertEqual(status, 401, token[:6])
             self.assertIn('error="invalid_token"', headers.get("www-authenticate", ""))
             self.assertIn('realm="jmap"', headers.get("www-authenticate", ""))
+            self.assertProblem(headers, body, 401, token)
 
     def test_revoked_token_is_refused_on_the_next_request(self):
         token, token_id = self.stack.create_token("alice", "--read-only")
@@ -79,8 +100,10 @@ class JmapGatewayTest(unittest.TestCase):
         self.assertEqual(self.http.session(token)[0], 200)
         self.stack.admin("plan", "set", "notokens", "--tokens", "denied")
         self.stack.admin("account", "set-plan", "bob", "notokens")
-        status, _, _ = self.http.request("GET", "/jmap", token)
+        status, headers, body = self.http.request("GET", "/jmap", token)
         self.assertEqual(status, 403)
+        self.assertNotIn("www-authenticate", headers)
+        self.assertProblem(headers, body, 403, token)
 
     def test_last_use_is_recorded_with_protocol_jmap(self):
         token, token_id = self.stack.create_token("alice", "--read-only")
@@ -154,6 +177,31 @@ class JmapGatewayTest(unittest.TestCase):
         self.assertEqual(names, [("Mailbox/get", "m"), ("Email/query", "q"), ("Email/get", "g")])
         self.assertIn("inbox", [m["role"] for m in body["methodResponses"][0][1]["list"]])
         self.assertGreaterEqual(len(body["methodResponses"][2][1]["list"]), 1)
+
+    def mailbox_rights(self, token, calls=()):
+        status, _, body = self.http.api(token, [fx.CORE, fx.MAIL],
+                                        list(calls) + [["Mailbox/get", {"properties": ["role", "myRights"]}, "m"]])
+        self.assertEqual(status, 200, body)
+        response = body["methodResponses"][-1]
+        self.assertEqual(response[0], "Mailbox/get", body)
+        return {m["role"]: m["myRights"] for m in response[1]["list"]}
+
+    def test_read_only_mailbox_rights_promise_no_writes(self):
+        writes = ("mayAddItems", "mayRemoveItems", "maySetSeen", "maySetKeywords", "mayCreateChild",
+                  "mayRename", "mayDelete", "maySubmit")
+        rw_inbox = self.mailbox_rights(self.rw)["inbox"]
+        self.assertTrue(rw_inbox["mayReadItems"])
+        self.assertTrue(rw_inbox["mayAddItems"])  # Cyrus's answer, unchanged for read-write
+        # Forwarded as sent, and rewritten around a refused call: both are filtered.
+        for calls in ((), [["Mailbox/set", {"create": {"k": {"name": "Nope"}}}, "s"]]):
+            with self.subTest(rewritten=bool(calls)):
+                rights = self.mailbox_rights(self.ro, calls)
+                self.assertIn("inbox", rights)
+                for mailbox_rights in rights.values():
+                    self.assertTrue(mailbox_rights["mayReadItems"])
+                    for write in writes:
+                        if write in rw_inbox:
+                            self.assertIs(mailbox_rights[write], False, write)
 
     def test_read_only_mixed_request_gets_results_and_account_read_only(self):
         email = self.inbox_email_ids(self.ro)[0]

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "jmap_request_guard.h"
+#include "jmap_response_filter.h"
 #include "jmap_session_filter.h"
 #include "jwt.h"
 
@@ -126,6 +127,16 @@ int mtj_merge(const struct mtj_verdict* verdict, const char* json, size_t len, c
 }
 
 void mtj_verdict_free(struct mtj_verdict* verdict) { delete verdict; }
+
+int mtj_restrict_read_only_rights(const char* json, size_t len, char** out, size_t* out_len) {
+  try {
+    auto filtered = mailtoken::jmap::restrict_read_only_rights(std::string_view(json, len));
+    if (!filtered) return -1;
+    return to_malloc(*filtered, out, out_len);
+  } catch (...) {
+    return -1;
+  }
+}
 
 char* mtj_problem_json(const char* type, int status, const char* detail) {
   try {

@@ -12,6 +12,7 @@
  *   struct mtj_verdict *v = mtj_inspect(body, len, scopes, read_only);
  *   switch (mtj_verdict_action(v)) { ... }
  *   mtj_merge(v, backend_body, backend_len, &out, &out_len);   // for MTJ_FORWARD_REWRITTEN
+ *   mtj_restrict_read_only_rights(out, out_len, &out2, &out2_len);  // read-only tokens, after
  *   mtj_verdict_free(v);
  */
 #ifndef MAILTOKEN_JMAP_GATEWAY_H
@@ -53,6 +54,10 @@ const char *mtj_verdict_body(const struct mtj_verdict *verdict, size_t *len);
 int mtj_merge(const struct mtj_verdict *verdict, const char *json, size_t len, char **out,
               size_t *out_len);
 void mtj_verdict_free(struct mtj_verdict *verdict);
+
+/* API response filter for read-only tokens (jmap_response_filter.h): Mailbox/get myRights
+ * keep only mayReadItems. 0 with *out, or -1 (the caller fails closed). */
+int mtj_restrict_read_only_rights(const char *json, size_t len, char **out, size_t *out_len);
 
 /* RFC 7807 problem JSON; malloc'd, NULL when out of memory. */
 char *mtj_problem_json(const char *type, int status, const char *detail);

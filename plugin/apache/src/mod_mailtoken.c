@@ -6,12 +6,15 @@
  *                    read-only uploads, read and inspect API bodies (bounded) and re-inject
  *                    them through the MAILTOKEN_BODY input filter for mod_proxy_http
  *   handler          (first) answers requests refused in fixups with problem JSON
- *   MAILTOKEN_REWRITE output filter: filters the session resource / merges API responses
+ *   MAILTOKEN_REWRITE output filter: filters the session resource / merges API responses and
+ *                    restricts read-only tokens' Mailbox/get myRights
+ *   insert_error_filter + MAILTOKEN_PROBLEM: auth-phase refusals (401/403/503) as problem JSON
  *   log_transaction  records last use after the response went out
  *
  * Only host glue lives here; the logic is in C++ behind jmap_gateway.h and the core's
  * mailtoken.h. No secret is ever logged: tokens are named by their public id.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -32,6 +35,7 @@
 #define MT_DEFAULT_MAX_BODY ((apr_off_t)10 * 1024 * 1024)
 #define MT_MAX_RESPONSE ((apr_size_t)64 * 1024 * 1024)
 #define MT_RETRY_AFTER "5"
+#define MT_TEMPFAIL_DETAIL "Tokens cannot be checked right now; retry later."
 
 module AP_MODULE_DECLARE_DATA mailtoken_module;
 
@@ -47,7 +51,11 @@ typedef struct {
   const char *prefix; /* JMAP URL prefix on the backend, "/jmap" */
 } mt_dir_conf;
 
-enum mt_rewrite_kind { MT_REWRITE_SESSION, MT_REWRITE_MERGE };
+/* MT_REWRITE_API: merge (MTJ_FORWARD_REWRITTEN) and/or read-only rights (read-only token). */
+enum mt_rewrite_kind { MT_REWRITE_SESSION, MT_REWRITE_API };
+
+/* r->notes key: the status whose error response check_authn gave a problem JSON body. */
+#define MT_PROBLEM_NOTE "mailtoken-problem-status"
 
 typedef struct {
   int allowed;
@@ -161,12 +169,27 @@ static int mt_starts_with(const char *s, const char *prefix) {
   return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Auth-phase refusals are answered by ap_die's error response; a literal custom response
+ * (not an ErrorDocument URL) replaces Apache's HTML there, and MAILTOKEN_PROBLEM, inserted
+ * through insert_error_filter for this status only, gives it the problem JSON media type.
+ * The detail never contains token text. */
+static int mt_auth_problem(request_rec *r, int status, const char *detail) {
+  char *json = mtj_problem_json("about:blank", status, detail);
+  if (json == NULL) return status; /* out of memory: Apache's default body */
+  ap_custom_response(r, status, json); /* copies; a '{' is never read as a URL */
+  mtj_free(json);
+  apr_table_setn(r->notes, MT_PROBLEM_NOTE, apr_itoa(r->pool, status));
+  return status;
+}
+
 static int mt_challenge(request_rec *r, const mt_dir_conf *dc, const char *error) {
   /* RFC 6750 3.1: no error code when the request carried no bearer credentials. */
   const char *value = error ? apr_psprintf(r->pool, "Bearer realm=\"%s\", error=\"%s\"", mt_realm(dc), error)
                             : apr_psprintf(r->pool, "Bearer realm=\"%s\"", mt_realm(dc));
   apr_table_setn(r->err_headers_out, "WWW-Authenticate", value);
-  return HTTP_UNAUTHORIZED;
+  return mt_auth_problem(r, HTTP_UNAUTHORIZED,
+                         error ? "The bearer token is invalid, expired or revoked."
+                               : "This resource needs an Authorization: Bearer token.");
 }
 
 static void mt_reject(request_rec *r, mt_request_state *st, int status, const char *type,
@@ -218,7 +241,7 @@ static int mt_check_authn(request_rec *r) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                   "mailtoken: no verifier (MailtokenConfig missing or failed to open)");
     apr_table_setn(r->err_headers_out, "Retry-After", MT_RETRY_AFTER);
-    return HTTP_SERVICE_UNAVAILABLE;
+    return mt_auth_problem(r, HTTP_SERVICE_UNAVAILABLE, MT_TEMPFAIL_DETAIL);
   }
 
   st = apr_pcalloc(r->pool, sizeof(*st));
@@ -257,12 +280,14 @@ static int mt_check_authn(request_rec *r) {
       /* RFC 6750 3.1: an expired token is invalid_token (401); a valid token that its
          plan or scopes keep out is 403. */
       if (st->outcome.expired) return mt_challenge(r, dc, "invalid_token");
-      return HTTP_FORBIDDEN;
+      return mt_auth_problem(r, HTTP_FORBIDDEN,
+                             st->outcome.client_reason[0] ? st->outcome.client_reason
+                                                          : "This token may not be used here.");
     case MAILTOKEN_TEMPFAIL:
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mailtoken: temporary failure for token %s: %s",
                     st->outcome.token_id, st->outcome.log_reason);
       apr_table_setn(r->err_headers_out, "Retry-After", MT_RETRY_AFTER);
-      return HTTP_SERVICE_UNAVAILABLE;
+      return mt_auth_problem(r, HTTP_SERVICE_UNAVAILABLE, MT_TEMPFAIL_DETAIL);
     case MAILTOKEN_MISMATCH:
     default:
       ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "mailtoken: token %s rejected: %s",
@@ -393,11 +418,13 @@ static int mt_handle_api_request(request_rec *r, mt_request_state *st, const mt_
        * must not get a chance to read something other than what the guard checked. */
       out = mtj_verdict_body(st->verdict, &out_len);
       mt_reinject_body(r, st, out, out_len);
+      /* Read-only tokens: Cyrus's myRights would promise writes the gateway refuses. */
+      if (st->outcome.read_only) mt_add_rewrite_filter(r, st, MT_REWRITE_API);
       return OK;
     case MTJ_FORWARD_REWRITTEN:
       out = mtj_verdict_body(st->verdict, &out_len);
       mt_reinject_body(r, st, out, out_len);
-      mt_add_rewrite_filter(r, st, MT_REWRITE_MERGE);
+      mt_add_rewrite_filter(r, st, MT_REWRITE_API);
       return OK;
     case MTJ_REJECT:
     default:
@@ -513,6 +540,13 @@ static apr_status_t mt_send_replacement(ap_filter_t *f, const char *body, apr_si
   return ap_pass_brigade(f->next, out);
 }
 
+/* Copies a malloc'd buffer from jmap_gateway.h into the request pool and frees it. */
+static char *mt_take(request_rec *r, char *out, apr_size_t len) {
+  char *copy = apr_pmemdup(r->pool, out, len);
+  mtj_free(out);
+  return copy;
+}
+
 static apr_status_t mt_fail_closed(ap_filter_t *f, const char *why) {
   request_rec *r = f->r;
   char *json = mtj_problem_json("about:blank", HTTP_BAD_GATEWAY,
@@ -551,7 +585,7 @@ static apr_status_t mt_rewrite_out_filter(ap_filter_t *f, apr_bucket_brigade *bb
     /* Errors, redirects and non-JSON answers carry nothing to filter. */
     if (r->status != HTTP_OK ||
         (ctx->kind == MT_REWRITE_SESSION && !mt_is_json(r->content_type))) {
-      if (ctx->kind == MT_REWRITE_MERGE && r->status == HTTP_OK) {
+      if (ctx->kind == MT_REWRITE_API && r->status == HTTP_OK) {
         apr_brigade_cleanup(bb);
         return mt_fail_closed(f, "API answer is not JSON");
       }
@@ -596,16 +630,41 @@ static apr_status_t mt_rewrite_out_filter(ap_filter_t *f, apr_bucket_brigade *bb
   if (ctx->kind == MT_REWRITE_SESSION) {
     rc = mtj_filter_session(flat, flat_len, ctx->state->outcome.scopes, ctx->state->outcome.read_only,
                             (unsigned long long)ctx->max_body, &out, &out_len);
-  } else {
-    rc = mtj_merge(ctx->state->verdict, flat, flat_len, &out, &out_len);
+    if (rc != 0) return mt_fail_closed(f, "session resource is not a JSON object");
+    flat = mt_take(r, out, out_len);
+    return mt_send_replacement(f, flat, out_len, NULL);
   }
-  if (rc != 0) {
-    return mt_fail_closed(f, ctx->kind == MT_REWRITE_SESSION ? "session resource is not a JSON object"
-                                                              : "API answer does not match the request");
+  if (mtj_verdict_action(ctx->state->verdict) == MTJ_FORWARD_REWRITTEN) {
+    if (mtj_merge(ctx->state->verdict, flat, flat_len, &out, &out_len) != 0) {
+      return mt_fail_closed(f, "API answer does not match the request");
+    }
+    flat = mt_take(r, out, out_len);
+    flat_len = out_len;
   }
-  flat = apr_pmemdup(r->pool, out, out_len);
-  mtj_free(out);
-  return mt_send_replacement(f, flat, out_len, NULL);
+  if (ctx->state->outcome.read_only) {
+    if (mtj_restrict_read_only_rights(flat, flat_len, &out, &out_len) != 0) {
+      return mt_fail_closed(f, "API answer cannot be checked for read-only rights");
+    }
+    flat = mt_take(r, out, out_len);
+    flat_len = out_len;
+  }
+  return mt_send_replacement(f, flat, flat_len, NULL);
+}
+
+/* ---------- auth-phase refusals: problem JSON media type ---------- */
+
+static void mt_insert_error_filter(request_rec *r) {
+  const char *status = apr_table_get(r->notes, MT_PROBLEM_NOTE);
+  /* Only the error check_authn answered: any later, different error keeps its own body. */
+  if (status != NULL && atoi(status) == r->status) {
+    ap_add_output_filter("MAILTOKEN_PROBLEM", NULL, r, r->connection);
+  }
+}
+
+static apr_status_t mt_problem_out_filter(ap_filter_t *f, apr_bucket_brigade *bb) {
+  ap_set_content_type(f->r, "application/problem+json");
+  ap_remove_output_filter(f);
+  return ap_pass_brigade(f->next, bb);
 }
 
 /* ---------- last use, after the response went out ---------- */
@@ -695,8 +754,10 @@ static void mt_register_hooks(apr_pool_t *p) {
   ap_hook_fixups(mt_fixups, NULL, NULL, APR_HOOK_LAST);
   ap_hook_handler(mt_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
   ap_hook_log_transaction(mt_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
+  ap_hook_insert_error_filter(mt_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
   ap_register_input_filter("MAILTOKEN_BODY", mt_body_in_filter, NULL, AP_FTYPE_RESOURCE);
   ap_register_output_filter("MAILTOKEN_REWRITE", mt_rewrite_out_filter, NULL, AP_FTYPE_RESOURCE);
+  ap_register_output_filter("MAILTOKEN_PROBLEM", mt_problem_out_filter, NULL, AP_FTYPE_RESOURCE);
 }
 
 AP_DECLARE_MODULE(mailtoken) = {
