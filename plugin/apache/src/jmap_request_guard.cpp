@@ -176,18 +176,14 @@ GuardVerdict inspect_api_request(std::string_view body, unsigned scopes, bool re
 Result<std::string> merge_api_response(std::string_view backend_json, const ResponseMergePlan& plan) {
   try {
     rapidjson::Document doc;
-    if (!parse_json(doc, backend_json) || !doc.IsObject()) {
-      return make_error(ErrorCode::kInvalidArgument, "backend answer is not a JSON object");
-    }
-    auto responses_it = doc.FindMember("methodResponses");
-    if (responses_it == doc.MemberEnd() || !responses_it->value.IsArray()) {
-      return make_error(ErrorCode::kInvalidArgument, "backend answer has no methodResponses");
-    }
+    const char* why = nullptr;
+    rapidjson::Value* responses = parse_method_responses(doc, backend_json, &why);
+    if (responses == nullptr) return make_error(ErrorCode::kInvalidArgument, why);
     auto& a = doc.GetAllocator();
     // Responses per slot, in the backend's order within each slot.
     std::vector<rapidjson::Value> per_slot(plan.slots.size());
     for (auto& s : per_slot) s.SetArray();
-    for (auto& response : responses_it->value.GetArray()) {
+    for (auto& response : responses->GetArray()) {
       if (!response.IsArray() || response.Size() != 3 || !response[2].IsString()) {
         return make_error(ErrorCode::kInvalidArgument, "backend answer has a malformed response");
       }
@@ -219,7 +215,7 @@ Result<std::string> merge_api_response(std::string_view backend_json, const Resp
                         a);
       merged.PushBack(response, a);
     }
-    responses_it->value = std::move(merged);
+    *responses = std::move(merged);
     return to_json(doc);
   } catch (const std::exception& e) {
     return make_error(ErrorCode::kInternal, std::string("response merge: ") + e.what());

@@ -31,14 +31,10 @@ void restrict_rights(rapidjson::Value& rights) {
 Result<std::string> restrict_read_only_rights(std::string_view backend_json) {
   try {
     rapidjson::Document doc;
-    if (!parse_json(doc, backend_json) || !doc.IsObject()) {
-      return make_error(ErrorCode::kInvalidArgument, "backend answer is not a JSON object");
-    }
-    auto responses_it = doc.FindMember("methodResponses");
-    if (responses_it == doc.MemberEnd() || !responses_it->value.IsArray()) {
-      return make_error(ErrorCode::kInvalidArgument, "backend answer has no methodResponses");
-    }
-    for (auto& response : responses_it->value.GetArray()) {
+    const char* why = nullptr;
+    rapidjson::Value* responses = parse_method_responses(doc, backend_json, &why);
+    if (responses == nullptr) return make_error(ErrorCode::kInvalidArgument, why);
+    for (auto& response : responses->GetArray()) {
       if (!is_method_response(response)) {
         return make_error(ErrorCode::kInvalidArgument, "backend answer has a malformed response");
       }

@@ -121,4 +121,20 @@ inline bool parse_json(rapidjson::Document& doc, std::string_view text) {
   return parse_json_strictly(doc, text) == JsonProblem::kNone;
 }
 
+// Parses a backend's API answer (RFC 8620 Response) strictly and returns its
+// `methodResponses` array, or nullptr with why_r set when the answer is not such an object.
+inline rapidjson::Value* parse_method_responses(rapidjson::Document& doc, std::string_view text,
+                                                const char** why_r) {
+  if (!parse_json(doc, text) || !doc.IsObject()) {
+    *why_r = "backend answer is not a JSON object";
+    return nullptr;
+  }
+  auto responses = doc.FindMember("methodResponses");
+  if (responses == doc.MemberEnd() || !responses->value.IsArray()) {
+    *why_r = "backend answer has no methodResponses";
+    return nullptr;
+  }
+  return &responses->value;
+}
+
 }  // namespace mailtoken::jmap
