@@ -29,8 +29,16 @@ Result<std::string> resolve_actor(const CommandLine& cl, const Invocation& inv) 
   return actor;
 }
 
-CommandStatus token_not_found(const std::string& id) {
-  return failure(ExitCode::kRefused, "no token with id " + id);
+// A failed get_token/revoke_token of token `id`, as the tool reports it.
+CommandStatus token_store_failure(const std::string& id, const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kNotFound:
+      return failure(ExitCode::kRefused, "no token with id " + id);
+    case ErrorCode::kFailedPrecondition:
+      return failure(ExitCode::kRefused, "token " + id + " is already revoked");
+    default:
+      return from_store_error(error);
+  }
 }
 
 }  // namespace
@@ -176,10 +184,7 @@ CommandStatus run_show(const Invocation& inv) {
   if (auto s = open_context(inv.config_path, SchemaCheck::kRequireInstalled, ctx); !s.ok())
     return s;
   auto token = ctx.store->get_token(*id);
-  if (!token) {
-    if (token.error().code == ErrorCode::kNotFound) return token_not_found(*id);
-    return from_store_error(token.error());
-  }
+  if (!token) return token_store_failure(*id, token.error());
   const UnixTime now = now_utc();
   *inv.out << (cl.flag("json") ? token_json(*token, now) : token_details(*token, now));
   return success();
@@ -207,10 +212,7 @@ CommandStatus run_revoke(const Invocation& inv) {
   if (auto s = open_context(inv.config_path, SchemaCheck::kRequireInstalled, ctx); !s.ok())
     return s;
   auto token = ctx.store->get_token(*id);
-  if (!token) {
-    if (token.error().code == ErrorCode::kNotFound) return token_not_found(*id);
-    return from_store_error(token.error());
-  }
+  if (!token) return token_store_failure(*id, token.error());
   if (token->revoked_at) return failure(ExitCode::kRefused, "token " + *id + " is already revoked");
 
   if (!cl.flag("yes")) {
@@ -227,16 +229,7 @@ CommandStatus run_revoke(const Invocation& inv) {
   }
 
   auto revoked = ctx.store->revoke_token(*id, *actor, now_utc());
-  if (!revoked) {
-    switch (revoked.error().code) {
-      case ErrorCode::kNotFound:
-        return token_not_found(*id);
-      case ErrorCode::kFailedPrecondition:
-        return failure(ExitCode::kRefused, "token " + *id + " is already revoked");
-      default:
-        return from_store_error(revoked.error());
-    }
-  }
+  if (!revoked) return token_store_failure(*id, revoked.error());
   *inv.out << "Revoked token " << *id << " (" << display_cell(revoked->name, 200) << ") of "
            << display_cell(revoked->user, 255) << ".\n";
   return success();

@@ -100,11 +100,9 @@ void write_scopes(Writer& w, const ScopeSet& scopes) {
   w.EndArray();
 }
 
+// The members `create --json`, `list --json` and `show --json` share (after "id").
 template <typename Writer>
-void write_token_object(Writer& w, const TokenInfo& t, UnixTime now) {
-  w.StartObject();
-  write_key(w, "id");
-  write_string(w, t.selector);
+void write_issued_fields(Writer& w, const TokenInfo& t) {
   write_key(w, "user");
   write_string(w, t.user);
   write_key(w, "name");
@@ -116,6 +114,14 @@ void write_token_object(Writer& w, const TokenInfo& t, UnixTime now) {
   write_string(w, format_iso8601(t.created_at));
   write_optional_string(w, "created_by", t.created_by);
   write_optional_time(w, "expires_at", t.expires_at);
+}
+
+template <typename Writer>
+void write_token_object(Writer& w, const TokenInfo& t, UnixTime now) {
+  w.StartObject();
+  write_key(w, "id");
+  write_string(w, t.selector);
+  write_issued_fields(w, t);
   write_optional_time(w, "revoked_at", t.revoked_at);
   write_optional_string(w, "revoked_by", t.revoked_by);
   write_optional_time(w, "last_used_at", t.last_used_at);
@@ -260,17 +266,7 @@ SecretString created_token_json(const TokenInfo& t, const SecretString& token_te
   write_key(w, "token");
   // Token text is ASCII by construction: write it directly, no intermediate copy.
   w.String(token_text.view().data(), static_cast<rapidjson::SizeType>(token_text.view().size()));
-  write_key(w, "user");
-  write_string(w, t.user);
-  write_key(w, "name");
-  write_string(w, t.name);
-  write_key(w, "access");
-  write_string(w, access_name(t.grant.access));
-  write_scopes(w, t.grant.scopes);
-  write_key(w, "created_at");
-  write_string(w, format_iso8601(t.created_at));
-  write_optional_string(w, "created_by", t.created_by);
-  write_optional_time(w, "expires_at", t.expires_at);
+  write_issued_fields(w, t);
   w.EndObject();
   SecretString json(std::string(buffer.GetString(), buffer.GetSize()));
   // The buffer holds the token too; wipe it before it is freed.

@@ -13,28 +13,26 @@
 namespace mailtoken {
 namespace {
 
-VerifyOutcome mismatch(std::string token_id, std::string log_reason) {
+VerifyOutcome denial(VerifyStatus status, std::string token_id, std::string log_reason) {
   VerifyOutcome out;
-  out.status = VerifyStatus::kMismatch;
+  out.status = status;
   out.token_id = std::move(token_id);
   out.log_reason = std::move(log_reason);
   return out;
 }
 
-VerifyOutcome refused(std::string token_id, std::string client_reason) {
-  VerifyOutcome out;
-  out.status = VerifyStatus::kRefused;
-  out.token_id = std::move(token_id);
-  out.log_reason = client_reason;
-  out.client_reason = std::move(client_reason);
-  return out;
+VerifyOutcome mismatch(std::string token_id, std::string log_reason) {
+  return denial(VerifyStatus::kMismatch, std::move(token_id), std::move(log_reason));
 }
 
 VerifyOutcome temp_fail(std::string token_id, std::string log_reason) {
-  VerifyOutcome out;
-  out.status = VerifyStatus::kTempFail;
-  out.token_id = std::move(token_id);
-  out.log_reason = std::move(log_reason);
+  return denial(VerifyStatus::kTempFail, std::move(token_id), std::move(log_reason));
+}
+
+// A refusal's reason is shown to the client and logged as it is.
+VerifyOutcome refused(std::string token_id, std::string client_reason) {
+  VerifyOutcome out = denial(VerifyStatus::kRefused, std::move(token_id), client_reason);
+  out.client_reason = std::move(client_reason);
   return out;
 }
 
